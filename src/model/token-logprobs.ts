@@ -102,6 +102,47 @@ export function sliceRows(b: TokenBatch, from: number, to: number): TokenBatch {
   };
 }
 
+/**
+ * Columns every row of `b` pads: `lead` leading columns (left padding of the prompts) and `trail` trailing ones (right
+ * padding of the completions: no row attends to or scores them). A micro-batch of short rows cut from a batch padded
+ * for long ones computes only its own width. At least one prompt column and one scored column are kept.
+ */
+export function paddingColumns(b: TokenBatch): { lead: number; trail: number } {
+  const T = b.columns, S = b.scored;
+  const columnIsPad = (t: number) => {
+    for (let r = 0; r < b.rows; r++) if (b.attentionMask[r * T + t] !== 0n) return false;
+    return true;
+  };
+  const scoredIsEmpty = (s: number) => {
+    for (let r = 0; r < b.rows; r++) if (b.lossMask[r * S + s] !== 0) return false;
+    return true;
+  };
+  let lead = 0;
+  while (lead < T - S - 1 && columnIsPad(lead)) lead++;
+  let trail = 0;
+  while (trail < S - 1 && columnIsPad(T - 1 - trail) && scoredIsEmpty(S - 1 - trail)) trail++;
+  return { lead, trail };
+}
+
+/** The batch without `lead` leading and `trail` trailing columns (copies); the scored suffix loses `trail`. */
+export function dropColumns(b: TokenBatch, lead: number, trail: number): TokenBatch {
+  const T = b.columns, S = b.scored;
+  const ids = (a: BigInt64Array) => columnRange(a, b.rows, T, lead, T - trail);
+  return {
+    rows: b.rows, columns: T - lead - trail, scored: S - trail, inputIds: ids(b.inputIds),
+    attentionMask: ids(b.attentionMask), positionIds: ids(b.positionIds),
+    lossMask: columnRange(b.lossMask, b.rows, S, 0, S - trail),
+  };
+}
+
+/** Columns [from, to) of a row-major [rows, width] array, copied. */
+export function columnRange<A extends BigInt64Array | Float32Array>(a: A, rows: number, width: number, from: number,
+  to: number): A {
+  const out = new (a.constructor as new (n: number) => A)(rows * (to - from));
+  for (let r = 0; r < rows; r++) out.set(a.subarray(r * width + from, r * width + to) as never, r * (to - from));
+  return out;
+}
+
 /** The graph inputs of a token batch (symbolic B = 'batch', T = 'seq', S = 'scored') and the temperature. */
 export interface TokenBatchInputs {
   inputIds: Node;        // [B, T] int64

@@ -19,7 +19,9 @@ export const TrainSpec = z.strictObject({
     .describe('clip the global gradient norm to this (TrainingArguments: 1.0); null: no clipping'),
   batchSize: positiveInt.default(8).describe('rows (prompt + completion pairs) per optimizer step'),
   microBatchRows: positiveInt.optional()
-    .describe('rows per forward/backward pass; gradients are summed over them (default: the whole batch)'),
+    .describe('rows per forward/backward pass; gradients are summed over them (default: see microBatchTokens)'),
+  microBatchTokens: positiveInt.optional()
+    .describe('without microBatchRows, rows per pass = ⌊this / padded row length⌋, at least 1 (default 2048)'),
   epochs: z.number().positive().default(1).describe('passes over the data (fractions allowed); ignored with steps'),
   steps: positiveInt.optional().describe('optimizer steps to take; default ⌈epochs · rows / batchSize⌉'),
   maxLength: positiveInt.default(1024)

@@ -109,7 +109,8 @@ export async function runSft(run: SftRun): Promise<SftResult> {
     resumedFrom: checkpoint?.dir ?? null });
 
   const step = new TrainStep(model, optimizer, { maxGradNorm: train.maxGradNorm,
-    ...(train.microBatchRows === undefined ? {} : { microBatchRows: train.microBatchRows }) });
+    ...(train.microBatchRows === undefined ? {} : { microBatchRows: train.microBatchRows }),
+    ...(train.microBatchTokens === undefined ? {} : { microBatchTokens: train.microBatchTokens }) });
   const order = new DataOrder(run.examples.length, train.seed);
   const padId = run.model.tokenizer.special.pad?.id ?? run.model.generation.eosTokenIds[0] ?? 0;
   const saveOptions = { seed: train.seed, recipe, tokenizerFrom: run.model.tokenizerDir,

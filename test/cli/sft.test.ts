@@ -125,7 +125,7 @@ describe('model and train sections', () => {
         + 'gate_proj, up_proj, down_proj)',
       '  hint: did you mean "q_proj"?',
       'recipe.yaml:6:3  train.lrr: unknown key "lrr" (known: lr, schedule, warmupSteps, minLrRatio, weightDecay, '
-        + 'betas, eps, maxGradNorm, batchSize, microBatchRows, epochs, steps, …)',
+        + 'betas, eps, maxGradNorm, batchSize, microBatchRows, microBatchTokens, epochs, …)',
       '  hint: did you mean "lr"?',
       'recipe.yaml:9:13  train.schedule: invalid value "cosin" (known: constant, linear, cosine)',
       '  hint: did you mean "cosine"?',
