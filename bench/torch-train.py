@@ -4,6 +4,7 @@
 Optional: needs Debian's python3-torch. Run it the way the issue measures it:
   OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch-train.py [S|M ...]
 Prints one JSON object with tokens_per_s, gflops and peak_rss_mb per shape and trainable set (full, lora16).
+`--one SHAPE KIND [MICRO_ROWS]` measures one of them (accumulating over micro-batches of MICRO_ROWS rows).
 """
 import json
 import math
@@ -101,7 +102,8 @@ class Llama(torch.nn.Module):
         return F.linear(rms_norm(x[:, first:], self.norm), self.head)
 
 
-def measure(c, lora, steps=6, warmup=2):
+def measure(c, lora, micro_rows=None, steps=6, warmup=2):
+    """Median step time; with micro_rows, gradients are accumulated over micro-batches of that many rows."""
     torch.manual_seed(0)
     model = Llama(c, lora)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -111,10 +113,13 @@ def measure(c, lora, steps=6, warmup=2):
     times = []
     for i in range(warmup + steps):
         t0 = time.perf_counter()
-        logits = model(ids[:, :-1], first - 1)
-        loss = F.cross_entropy(logits.reshape(-1, c['vocab']), ids[:, first:].reshape(-1))
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        rows = micro_rows or c['batch']
+        for r in range(0, c['batch'], rows):
+            part = ids[r:r + rows]
+            logits = model(part[:, :-1], first - 1)
+            loss = F.cross_entropy(logits.reshape(-1, c['vocab']), part[:, first:].reshape(-1))
+            (loss * (part.shape[0] / c['batch'])).backward()
         opt.step()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
@@ -134,7 +139,8 @@ def measure(c, lora, steps=6, warmup=2):
 def main():
     torch.set_num_threads(int(os.environ.get('THREADS', os.cpu_count())))
     if sys.argv[1:2] == ['--one']:  # child: one (shape, trainable set), so peak RSS is its own
-        print(json.dumps(measure(SHAPES[sys.argv[2]], lora=sys.argv[3] == 'lora16')))
+        micro_rows = int(sys.argv[4]) if len(sys.argv) > 4 else None
+        print(json.dumps(measure(SHAPES[sys.argv[2]], lora=sys.argv[3] == 'lora16', micro_rows=micro_rows)))
         return
     names = sys.argv[1:] or list(SHAPES)
     out = {'bench': 'train-torch', 'torch': torch.__version__, 'threads': torch.get_num_threads(),
