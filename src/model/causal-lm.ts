@@ -18,7 +18,7 @@ import { initLora, loraAdapterConfig, mergeLora } from './lora.ts';
 import type { LoraAdapterConfig, LoraWeights } from './peft.ts';
 import { loraModulePath, loraScaling, peftTensorName } from './peft.ts';
 import type { TokenBatch } from './token-logprobs.ts';
-import { tokenBatchFeeds, tokenBatchInputs, tokenScores } from './token-logprobs.ts';
+import { dropColumns, paddingColumns, sliceRows, tokenBatchFeeds, tokenBatchInputs, tokenScores } from './token-logprobs.ts';
 import type { LossSpec, LossTotals } from './train-step.ts';
 
 /** What training changes: every weight, or a LoRA adapter (new, or loaded from PEFT files) over a frozen base. */
@@ -56,6 +56,12 @@ export interface ScoreOptions {
   temperature?: number;
   entropy?: boolean;
   hidden?: boolean;
+  /**
+   * Rows run in chunks of about this many padded tokens (at least one row), each without the padding columns its
+   * rows share, so memory stays bounded (the logits of a chunk are tokens × vocab floats) and short rows do not pay
+   * for long ones. Default 2,048.
+   */
+  chunkTokens?: number;
 }
 
 /** The gradients of one micro-batch, by trainable parameter name, with the loss and metric values. */
@@ -258,12 +264,35 @@ export class CausalLM {
       return { name: `token-scores${withAdapter ? ' with adapter' : ''}`, inputs: [...Object.values(b),
         ...weights.inputs], outputs };
     });
-    const out = await graph.run({ ...this.batchFeeds(batch, options.temperature ?? 1),
-      ...this.parameterFeeds(which) });
+    const chunkTokens = options.chunkTokens ?? 2048;
+    if (!(Number.isSafeInteger(chunkTokens) && chunkTokens > 0)) {
+      throw new Error(`CausalLM: chunkTokens must be a positive integer, got ${chunkTokens}`);
+    }
+    const size = Math.max(1, Math.floor(chunkTokens / batch.columns));
+    const S = batch.scored, C = this.config.hiddenSize;
+    const Float = this.dtype === 'float64' ? Float64Array : Float32Array;
+    const result: Record<string, FloatArray> = { logprobs: new Float(batch.rows * S),
+      ...(wants.entropy ? { entropy: new Float(batch.rows * S) } : {}),
+      ...(wants.hidden ? { hidden: new Float(batch.rows * S * C) } : {}) };
+    for (let from = 0; from < batch.rows; from += size) {
+      const to = Math.min(batch.rows, from + size);
+      const rows = sliceRows(batch, from, to);
+      const { lead, trail } = paddingColumns(rows);
+      const out = await graph.run({ ...this.batchFeeds(lead + trail > 0 ? dropColumns(rows, lead, trail) : rows,
+        options.temperature ?? 1), ...this.parameterFeeds(which) });
+      for (const [name, whole] of Object.entries(result)) {
+        // A chunk's [rows, S − trail, width] goes into the batch's [B, S, width]; dropped positions stay 0.
+        const part = out[name]!.data as FloatArray;
+        const width = name === 'hidden' ? C : 1;
+        for (let r = 0; r < to - from; r++) {
+          whole.set(part.subarray(r * (S - trail) * width, (r + 1) * (S - trail) * width), (from + r) * S * width);
+        }
+      }
+    }
     return {
-      logprobs: out.logprobs!.data as FloatArray,
-      ...(wants.entropy ? { entropy: out.entropy!.data as FloatArray } : {}),
-      ...(wants.hidden ? { hidden: out.hidden!.data as FloatArray } : {}),
+      logprobs: result.logprobs!,
+      ...(wants.entropy ? { entropy: result.entropy! } : {}),
+      ...(wants.hidden ? { hidden: result.hidden! } : {}),
     };
   }
 

@@ -1,6 +1,9 @@
 // The padding columns a micro-batch can drop: leading columns no row attends to (left-padded prompts) and trailing
 // ones no row attends to or scores (right-padded completions), with the token layout kept aligned.
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { Runtime } from '../../src/engine/index.ts';
+import { CausalLM } from '../../src/model/causal-lm.ts';
+import { randomWeights, tinyConfig } from '../../src/model/random-model.ts';
 import { columnRange, dropColumns, packTokenBatch, paddingColumns, sliceRows, tokenBatch } from '../../src/model/token-logprobs.ts';
 
 // Prompts of 3, 1 and 2 tokens (P = 3), completions of 1, 2 and 4 tokens (S = 4): T = 7.
@@ -44,5 +47,28 @@ describe('paddingColumns and dropColumns', () => {
 
   test('columnRange copies a column range of each row', () => {
     expect([...columnRange(Float32Array.of(1, 2, 3, 4, 5, 6), 2, 3, 1, 3)]).toEqual([2, 3, 5, 6]);
+  });
+});
+
+describe('scoring in chunks', () => {
+  const runtime = new Runtime({ threads: 1, optimization: 'basic' });
+  afterAll(() => runtime.dispose());
+
+  test('one row per chunk, padding dropped, gives the whole batch\'s logprobs, entropy and hidden states', async () => {
+    const config = tinyConfig('qwen3');
+    const model = new CausalLM(config, randomWeights(config, 2), { runtime, dtype: 'float64', keepReference: false });
+    const options = { temperature: 0.7, entropy: true, hidden: true };
+    const whole = await model.tokenLogprobs(batch, options);
+    const rows = await model.tokenLogprobs(batch, { ...options, chunkTokens: 1 });
+    const S = batch.scored, C = config.hiddenSize;
+    for (let i = 0; i < batch.rows * S; i++) {
+      if (batch.lossMask[i] === 0) continue;                     // dropped padding positions are 0 in chunks
+      expect(rows.logprobs[i]).toBeCloseTo(whole.logprobs[i]!, 12);
+      expect(rows.entropy![i]).toBeCloseTo(whole.entropy![i]!, 12);
+      for (let c = 0; c < C; c++) expect(rows.hidden![i * C + c]).toBeCloseTo(whole.hidden![i * C + c]!, 12);
+    }
+    expect(rows.logprobs[0 * S + 3]).toBe(0);                    // row 0 scores 1 of S = 4 positions
+    await expect(model.tokenLogprobs(batch, { chunkTokens: 0 })).rejects.toThrow(
+      'CausalLM: chunkTokens must be a positive integer, got 0');
   });
 });
