@@ -4,7 +4,8 @@
 Optional: needs Debian's python3-torch. Run it the way the issue measures it:
   OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch-train.py [S|M ...]
 Prints one JSON object with tokens_per_s, gflops and peak_rss_mb per shape and trainable set (full, lora16).
-`--one SHAPE KIND [MICRO_ROWS]` measures one of them (accumulating over micro-batches of MICRO_ROWS rows).
+`--one SHAPE KIND [MICRO_ROWS]` measures one of them (accumulating over micro-batches of MICRO_ROWS rows);
+`--gemm-floor SHAPE` times only the matrix products of one full fine-tuning step.
 """
 import json
 import math
@@ -136,8 +137,41 @@ def measure(c, lora, micro_rows=None, steps=6, warmup=2):
     }
 
 
+def gemm_floor(c, repeats=7):
+    """Milliseconds (median) of only the matrix products of one full fine-tuning step, run back to back: for each
+    projection the forward x·Wᵀ and backward dy·W and dyᵀ·x, attention's two forward and four backward batched
+    products, and the LM head's three on the scored tokens. No framework's step can take less than its BLAS needs
+    for these."""
+    h, heads, layers = c['hidden'], c['heads'], c['layers']
+    t, d = c['seq'] - 1, h // heads
+    n, scored = c['batch'] * t, c['batch'] * c['loss_tokens']
+    r = torch.randn
+    calls = []
+    for _ in range(layers):
+        for n_in, n_out in [(h, h)] * 4 + [(h, c['inter'])] * 2 + [(c['inter'], h)]:
+            x, w, dy = r(n, n_in), r(n_out, n_in), r(n, n_out)
+            calls += [lambda x=x, w=w: x @ w.t(), lambda dy=dy, w=w: dy @ w, lambda dy=dy, x=x: dy.t() @ x]
+        q, k, v, dy = (r(c['batch'] * heads, t, d) for _ in range(4))
+        p = r(c['batch'] * heads, t, t)
+        calls += [lambda q=q, k=k: q @ k.transpose(1, 2), lambda p=p, v=v: p @ v,
+                  lambda dy=dy, v=v: dy @ v.transpose(1, 2), lambda p=p, dy=dy: p.transpose(1, 2) @ dy,
+                  lambda p=p, k=k: p @ k, lambda p=p, q=q: p.transpose(1, 2) @ q]
+    x, w, dy = r(scored, h), r(c['vocab'], h), r(scored, c['vocab'])
+    calls += [lambda: x @ w.t(), lambda: dy @ w, lambda: dy.t() @ x]
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for call in calls:
+            call()
+        times.append(time.perf_counter() - t0)
+    return {'gemm_only_ms': round(sorted(times)[len(times) // 2] * 1000, 1)}
+
+
 def main():
     torch.set_num_threads(int(os.environ.get('THREADS', os.cpu_count())))
+    if sys.argv[1:2] == ['--gemm-floor']:
+        print(json.dumps(gemm_floor(SHAPES[sys.argv[2]])))
+        return
     if sys.argv[1:2] == ['--one']:  # child: one (shape, trainable set), so peak RSS is its own
         micro_rows = int(sys.argv[4]) if len(sys.argv) > 4 else None
         print(json.dumps(measure(SHAPES[sys.argv[2]], lora=sys.argv[3] == 'lora16', micro_rows=micro_rows)))

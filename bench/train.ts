@@ -6,6 +6,7 @@
 // defaults (micro-batches of about 2,048 tokens); torch runs both ways, the whole batch at once and the same
 // micro-batches, and each round compares against the faster of the two (its best configuration). Ratios ours /
 // torch: of the medians, per round, and the median of the per-round ratios (the steadiest on a shared machine).
+// `torch_gemm_only_ms` is what the matrix products alone of one full step take in torch's BLAS: a floor for any step.
 // FLOPs are counted as torch-train.py does: 6 × (2-D params without the embedding) × tokens + attention.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -88,10 +89,11 @@ function torchAvailable(): boolean {
 /** Rows per micro-batch under TrainStep's default budget of 2,048 tokens. */
 const microRows = (s: Shape): number => Math.max(1, Math.floor(2048 / s.seq));
 
+const torchEnv = { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX', OMP_WAIT_POLICY: 'PASSIVE' };
+
 function child(args: string[], torch: boolean): Result {
-  const env = { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX', OMP_WAIT_POLICY: 'PASSIVE' };
   const out = torch
-    ? execFileSync('/usr/bin/python3', ['bench/torch-train.py', '--one', ...args], { env, encoding: 'utf8' })
+    ? execFileSync('/usr/bin/python3', ['bench/torch-train.py', '--one', ...args], { env: torchEnv, encoding: 'utf8' })
     : execFileSync(process.execPath, ['--import', 'tsx', 'bench/train.ts', '--one', ...args], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').at(-1)!) as Result;
 }
@@ -130,6 +132,12 @@ if (argv[0] === '--one') {
             ratio_tokens_per_s: Math.round(o.tokens_per_s / summary(best).tokens_per_s * 100) / 100,
             ratio_per_round: ratios, ratio_median_of_rounds: median(ratios) }
         : { ours: o };
+    }
+    if (withTorch) {
+      // What the matrix products alone of one full step cost torch's BLAS: the floor under any framework's step.
+      const floor = () => (JSON.parse(execFileSync('/usr/bin/python3', ['bench/torch-train.py', '--gemm-floor', name],
+        { env: torchEnv, encoding: 'utf8' })) as { gemm_only_ms: number }).gemm_only_ms;
+      perKind.torch_gemm_only_ms = median(Array.from({ length: rounds }, floor));
     }
     report[name] = perKind;
   }
