@@ -67,9 +67,10 @@ describe('Arctic-Text2SQL-R1 and SkyRL-SQL presets', () => {
 
   test('the family registers under unique names, including every scorer the Reasoning-SQL preset names', () => {
     const registry = scorerRegistry(sqlScorers);
-    expect([...registry.keys()].sort()).toEqual(['sql_arctic', 'sql_exec_match', 'sql_executes', 'sql_ngram',
-      'sql_r1', 'sql_r1_format', 'sql_reasoning_format', 'sql_result_f1', 'sql_schema_linking', 'sql_skyrl',
-      'sql_skyrl_format']);
+    expect([...registry.keys()].sort()).toEqual(['sql_arctic', 'sql_column_recall', 'sql_exec_match',
+      'sql_executes', 'sql_ngram', 'sql_qatch', 'sql_r1', 'sql_r1_format', 'sql_reasoning_format', 'sql_result_f1',
+      'sql_schema_linking', 'sql_skyrl', 'sql_skyrl_format', 'sql_table_recall', 'sql_think2sql',
+      'sql_think2sql_format']);
     for (const term of reasoningSqlPreset) if (term.scorer !== 'judge') expect(registry.has(term.scorer)).toBe(true);
   });
 
