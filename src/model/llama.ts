@@ -118,25 +118,30 @@ export interface KvCacheAttention {
 const MASKED = -1e9;
 
 // ---- Ops with hand-written backward passes ------------------------------------------------------------------
-// Each takes, besides its real input, a value derived from it in the forward pass (σ(g), rsqrt(mean(x²) + ε),
-// softmax(scores)) and returns the *whole* derivative with respect to the real input and none for the derived one,
-// so the engine does not also differentiate the derivation. That saves elementwise passes over the largest
-// activations, which on a CPU cost as much as the matmuls around them. The finite-difference tests check them.
+// Each takes, besides its real inputs, values derived from them in the forward pass (σ(g) and g·σ(g),
+// rsqrt(mean(x²) + ε), softmax(scores)) and returns the *whole* derivative with respect to the real inputs and none
+// for the derived ones, so the engine does not also differentiate the derivation. That saves elementwise passes over
+// the largest activations, which on a CPU cost as much as the matmuls around them. The finite-difference tests check
+// them.
 
 /**
- * SiLU from its sigmoid: g·s with s = σ(g) computed once in the forward pass. The hand-written backward reads s and
- * the output a = g·s: da/dg = σ(g)(1 + g(1 − σ(g))) = s + a(1 − s); no gradient flows into s itself, since da/dg
- * already accounts for it. Four elementwise passes instead of the six that differentiating g·σ(g) would take.
+ * The SwiGLU product h = silu(g)·u (Shazeer, arXiv 2002.05202) from s = σ(g) and a = silu(g) = g·s, computed in the
+ * forward pass: inputs g, s, a, u. The hand-written backward reads s, a, u and the output h: du = dh·a and, with
+ * silu'(g) = s(1 + g(1 − s)) = s + a(1 − s), dg = dh·u·silu'(g) = dh·(h + s·(u − h)); nothing flows into s or a.
+ * Five elementwise passes over the [N, I] activations backward where the factor form dh·u·(s + a(1 − s)) takes six:
+ * the [N, I] passes are the largest non-matmul cost of a training step.
  */
-const siluFromSigmoidOp = defineOp<Record<string, never>>({
-  name: 'silu_from_sigmoid',
-  inputNames: ['g', 's'],
-  infer: ([g, s]) => {
-    if (g!.dtype !== s!.dtype || g!.shape.join() !== s!.shape.join()) throw new Error('g and s must match');
-    return { dtype: g!.dtype, shape: g!.shape };
+const swiGluOp = defineOp<Record<string, never>>({
+  name: 'swiglu',
+  inputNames: ['g', 's', 'a', 'u'],
+  infer: (xs) => {
+    if (xs.some((x) => x.dtype !== xs[0]!.dtype || x.shape.join() !== xs[0]!.shape.join())) {
+      throw new Error('g, s, a and u must have one shape and dtype');
+    }
+    return { dtype: xs[0]!.dtype, shape: xs[0]!.shape };
   },
-  vjp: ({ dy, y, x: [, s] }) => [mul(dy, add(s!, mul(y, sub(1, s!)))), null],
-  lower: (c) => c.emit('Mul', c.inputs, {}, c.output),
+  vjp: ({ dy, y, x: [, s, a, u] }) => [mul(dy, add(y, mul(s!, sub(u!, y)))), null, null, mul(dy, a!)],
+  lower: (c) => c.emit('Mul', [c.inputs[2]!, c.inputs[3]!], {}, c.output),
 });
 
 /**
@@ -278,8 +283,9 @@ function causalAttention(q: Node, k: Node, v: Node, groups: number, maskBias: No
 /** The SwiGLU MLP (Shazeer, arXiv 2002.05202) added to the residual stream: x + down(silu(gate(h)) · up(h)). */
 function mlp(x: Node, normed: Node, w: LayerWeights<Node>): Node {
   const gate = project(normed, w.gate);                                                          // [N, I]
-  const activated = apply(siluFromSigmoidOp, [gate, sigmoid(gate)], {});                         // silu(gate)
-  return project(mul(activated, project(normed, w.up)), w.down, x);                             // [N, C]
+  const s = sigmoid(gate);
+  const gated = apply(swiGluOp, [gate, s, mul(gate, s), project(normed, w.up)], {});             // silu(gate)·up
+  return project(gated, w.down, x);                                                              // [N, C]
 }
 
 /** Pre-norm residual block: x + attention(norm(x)), then + mlp(norm(x)); rows [N, C] → [N, C]. */
