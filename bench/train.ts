@@ -117,18 +117,21 @@ if (argv[0] === '--one') {
   for (const name of names) {
     const perKind: Record<string, unknown> = {};
     for (const kind of KINDS) {
-      const ours: Result[] = [], whole: Result[] = [], micro: Result[] = [], best: Result[] = [];
+      const ours: Result[] = [], whole: Result[] = [], micro: Result[] = [], best: Result[] = [], chosen: string[] = [];
       for (let r = 0; r < rounds; r++) {
         ours.push(child([name, kind], false));
         if (!withTorch) continue;
         whole.push(child([name, kind], true));
         micro.push(child([name, kind, String(microRows(SHAPES[name]!))], true));
-        best.push(whole.at(-1)!.tokens_per_s >= micro.at(-1)!.tokens_per_s ? whole.at(-1)! : micro.at(-1)!);
+        const wholeWins = whole.at(-1)!.tokens_per_s >= micro.at(-1)!.tokens_per_s;
+        best.push(wholeWins ? whole.at(-1)! : micro.at(-1)!);
+        chosen.push(wholeWins ? 'whole_batch' : 'micro_batches');
       }
       const o = summary(ours);
       const ratios = best.map((t, i) => Math.round(ours[i]!.tokens_per_s / t.tokens_per_s * 100) / 100);
       perKind[kind] = withTorch
         ? { ours: o, torch_whole_batch: summary(whole), torch_micro_batches: summary(micro), torch_best: summary(best),
+            torch_best_per_round: chosen,
             ratio_tokens_per_s: Math.round(o.tokens_per_s / summary(best).tokens_per_s * 100) / 100,
             ratio_per_round: ratios, ratio_median_of_rounds: median(ratios) }
         : { ours: o };
