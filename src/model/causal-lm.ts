@@ -44,7 +44,10 @@ export interface CausalLMOptions {
   keepReference?: boolean;
 }
 
-/** Per-token results of a batch, row-major [B, S] (hidden [B, S, C]); 0 where the loss mask is 0. */
+/**
+ * Per-token results of a batch, row-major [B, S] (hidden [B, S, C]). logprobs and entropy are 0 where the loss mask
+ * is 0; hidden states there are unspecified (read them only where the mask is 1).
+ */
 export interface TokenLogprobs {
   logprobs: FloatArray;
   entropy?: FloatArray;
