@@ -14,7 +14,7 @@ import { AdamW } from '../src/model/adamw.ts';
 import { CausalLM } from '../src/model/causal-lm.ts';
 import type { LlamaConfig } from '../src/model/hf-config.ts';
 import { randomWeights } from '../src/model/random-model.ts';
-import { packTokenBatch } from '../src/model/token-logprobs.ts';
+import { CHUNK_TOKENS, packTokenBatch } from '../src/model/token-logprobs.ts';
 import { TrainStep, sftCrossEntropy } from '../src/model/train-step.ts';
 
 interface Shape {
@@ -86,8 +86,8 @@ function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Rows per micro-batch under TrainStep's default budget of 2,048 tokens. */
-const microRows = (s: Shape): number => Math.max(1, Math.floor(2048 / s.seq));
+/** Rows per micro-batch under TrainStep's default token budget (rows of `seq` padded tokens). */
+const microRows = (s: Shape): number => Math.max(1, Math.floor(CHUNK_TOKENS / s.seq));
 
 const torchEnv = { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX', OMP_WAIT_POLICY: 'PASSIVE' };
 

@@ -18,7 +18,9 @@ import { initLora, loraAdapterConfig, mergeLora } from './lora.ts';
 import type { LoraAdapterConfig, LoraWeights } from './peft.ts';
 import { loraModulePath, loraScaling, peftTensorName } from './peft.ts';
 import type { TokenBatch } from './token-logprobs.ts';
-import { dropColumns, paddingColumns, sliceRows, tokenBatchFeeds, tokenBatchInputs, tokenScores } from './token-logprobs.ts';
+import {
+  CHUNK_TOKENS, rowChunks, rowsPerChunk, tokenBatchFeeds, tokenBatchInputs, tokenScores,
+} from './token-logprobs.ts';
 import type { LossSpec, LossTotals } from './train-step.ts';
 
 /** What training changes: every weight, or a LoRA adapter (new, or loaded from PEFT files) over a frozen base. */
@@ -62,7 +64,7 @@ export interface ScoreOptions {
   /**
    * Rows run in chunks of about this many padded tokens (at least one row), each without the padding columns its
    * rows share, so memory stays bounded (the logits of a chunk are tokens × vocab floats) and short rows do not pay
-   * for long ones. Default 2,048.
+   * for long ones. Default CHUNK_TOKENS (2,048).
    */
   chunkTokens?: number;
 }
@@ -267,22 +269,18 @@ export class CausalLM {
       return { name: `token-scores${withAdapter ? ' with adapter' : ''}`, inputs: [...Object.values(b),
         ...weights.inputs], outputs };
     });
-    const chunkTokens = options.chunkTokens ?? 2048;
+    const chunkTokens = options.chunkTokens ?? CHUNK_TOKENS;
     if (!(Number.isSafeInteger(chunkTokens) && chunkTokens > 0)) {
       throw new Error(`CausalLM: chunkTokens must be a positive integer, got ${chunkTokens}`);
     }
-    const size = Math.max(1, Math.floor(chunkTokens / batch.columns));
     const S = batch.scored, C = this.config.hiddenSize;
     const Float = this.dtype === 'float64' ? Float64Array : Float32Array;
     const result: Record<string, FloatArray> = { logprobs: new Float(batch.rows * S),
       ...(wants.entropy ? { entropy: new Float(batch.rows * S) } : {}),
       ...(wants.hidden ? { hidden: new Float(batch.rows * S * C) } : {}) };
-    for (let from = 0; from < batch.rows; from += size) {
-      const to = Math.min(batch.rows, from + size);
-      const rows = sliceRows(batch, from, to);
-      const { lead, trail } = paddingColumns(rows);
-      const out = await graph.run({ ...this.batchFeeds(lead + trail > 0 ? dropColumns(rows, lead, trail) : rows,
-        options.temperature ?? 1), ...this.parameterFeeds(which) });
+    for (const { from, to, batch: chunk, trail } of rowChunks(batch, rowsPerChunk(batch, chunkTokens))) {
+      const out = await graph.run({ ...this.batchFeeds(chunk, options.temperature ?? 1),
+        ...this.parameterFeeds(which) });
       for (const [name, whole] of Object.entries(result)) {
         // A chunk's [rows, S − trail, width] goes into the batch's [B, S, width]; dropped positions stay 0.
         const part = out[name]!.data as FloatArray;

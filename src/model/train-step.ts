@@ -8,7 +8,7 @@ import { div, neg, sum } from '../engine/index.ts';
 import type { AdamW, FloatArray } from './adamw.ts';
 import type { CausalLM } from './causal-lm.ts';
 import type { TokenBatch } from './token-logprobs.ts';
-import { columnRange, dropColumns, paddingColumns, sliceRows } from './token-logprobs.ts';
+import { CHUNK_TOKENS, columnRange, rowChunks, rowsPerChunk } from './token-logprobs.ts';
 
 /** Counts over the whole optimizer step (all micro-batches), the denominators a loss may normalise by. */
 export interface LossTotals {
@@ -62,8 +62,7 @@ export interface TrainStepOptions {
   microBatchRows?: number;
   /**
    * Without `microBatchRows`, a micro-batch holds as many rows as fit in this many padded tokens (at least one).
-   * Default 2,048: on bench/train.ts's shapes, micro-batches of about 2,048 tokens were as fast as or faster than
-   * one large batch (the activations stay in cache), and memory stays bounded whatever the batch size.
+   * Default CHUNK_TOKENS (2,048).
    */
   microBatchTokens?: number;
   /** Clip the global gradient norm to this (default 1.0, as transformers' Trainer); null disables clipping. */
@@ -129,8 +128,8 @@ export class TrainStep {
    */
   async gradients(batch: TrainBatch, loss: LossSpec): Promise<StepGradients> {
     const B = batch.tokens.rows, S = batch.tokens.scored;
-    const size = Math.min(B, this.options.microBatchRows
-      ?? Math.max(1, Math.floor((this.options.microBatchTokens ?? 2048) / batch.tokens.columns)));
+    const size = this.options.microBatchRows
+      ?? rowsPerChunk(batch.tokens, this.options.microBatchTokens ?? CHUNK_TOKENS);
     let tokens = 0, sequences = 0;
     for (let row = 0; row < B; row++) {
       let n = 0;
@@ -143,10 +142,7 @@ export class TrainStep {
     let total = 0;
     const metrics: Record<string, number> = {};
     let count = 0;
-    for (let from = 0; from < B; from += size, count++) {
-      const to = Math.min(B, from + size);
-      const rows = sliceRows(batch.tokens, from, to);
-      const { lead, trail } = paddingColumns(rows);
+    for (const { from, to, batch: chunk, trail } of rowChunks(batch.tokens, size)) {
       const inputs = Object.fromEntries(Object.entries(loss.inputs).map(([name, kind]) => {
         const data = batch.inputs[name];
         if (!data) throw new Error(`loss '${loss.name}': the batch has no input '${name}'`);
@@ -158,11 +154,11 @@ export class TrainStep {
         return [name, columnRange(data.subarray(from * S, to * S), to - from, S, 0, S - trail)];
       }));
       const into = count === 0 ? this.buffers('accumulated') : this.buffers('scratch');
-      const out = await this.model.gradients(lead + trail > 0 ? dropColumns(rows, lead, trail) : rows, loss, inputs,
-        totals, { temperature, into });
+      const out = await this.model.gradients(chunk, loss, inputs, totals, { temperature, into });
       total += out.loss;
       for (const [k, v] of Object.entries(out.metrics)) metrics[k] = (metrics[k] ?? 0) + v;
       if (count > 0) for (const [name, acc] of this.accumulated!) addInto(acc, out.gradients.get(name)!);
+      count++;
     }
     return { loss: total, metrics, gradients: this.accumulated!, microBatches: count };
   }
